@@ -1,0 +1,105 @@
+"""Grad-CAM for CNN feature maps and ViT token sequences.
+
+The target layer's output is replaced, inside a forward hook, by a detached
+copy that requires grad. Gradients then reach it even when every parameter
+of the backbone is frozen, and no parameter gradient is computed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class GradCAMError(RuntimeError):
+    """The target layer's output cannot be turned into a spatial map."""
+
+
+def tokens_to_grid(tokens: torch.Tensor, prefix_tokens: int) -> torch.Tensor:
+    """Reshape ViT tokens B x N x C to a B x C x H x W patch grid.
+
+    The first `prefix_tokens` tokens (the class token) are dropped. The grid side
+    is computed from the remaining count, which must be a square number.
+    """
+    if tokens.dim() != 3:
+        raise GradCAMError(f"expected B x N x C tokens, got shape {tuple(tokens.shape)}")
+    patches = tokens.shape[1] - prefix_tokens
+    side = math.isqrt(max(patches, 0))
+    if patches <= 0 or side * side != patches:
+        raise GradCAMError(
+            f"{tokens.shape[1]} tokens less {prefix_tokens} prefix token(s) leave {patches}, "
+            "which is not a square patch grid; choose a layer whose output is the token sequence"
+        )
+    grid = tokens[:, prefix_tokens:, :]  # B x H*W x C
+    return grid.transpose(1, 2).reshape(tokens.shape[0], tokens.shape[2], side, side)
+
+
+class GradCAM:
+    """Grad-CAM heatmaps of `model` at the module named `layer` (a dotted name)."""
+
+    def __init__(self, model: nn.Module, layer: str, prefix_tokens: int = 0):
+        try:
+            self.module = model.get_submodule(layer)
+        except AttributeError:
+            names = [name for name, _ in model.named_modules() if name][-8:]
+            raise GradCAMError(
+                f"target layer {layer!r} not found in {type(model).__name__}; the last module names are: "
+                + ", ".join(names)
+            ) from None
+        self.model = model
+        self.layer = layer
+        self.prefix_tokens = prefix_tokens
+        self._activation: torch.Tensor | None = None
+
+    def _hook(self, module, inputs, output):
+        if not isinstance(output, torch.Tensor):
+            raise GradCAMError(f"layer {self.layer!r} returns {type(output).__name__}, not a tensor")
+        activation = output.detach().requires_grad_(True)
+        self._activation = activation
+        return activation
+
+    def __call__(self, inputs: torch.Tensor, targets: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return heatmaps B x h x w in [0, 1] and the logits, explaining `targets` (default: predicted class)."""
+        self.model.eval()
+        handle = self.module.register_forward_hook(self._hook)
+        try:
+            with torch.enable_grad():
+                logits = self.model(inputs)
+                if self._activation is None:
+                    raise GradCAMError(f"layer {self.layer!r} was not run by the forward pass")
+                if targets is None:
+                    targets = logits.argmax(1)
+                chosen = logits.gather(1, targets.view(-1, 1).to(logits.device)).sum()
+                (gradient,) = torch.autograd.grad(chosen, self._activation)
+        finally:
+            handle.remove()
+        activation = self._activation.detach()
+        self._activation = None
+        if activation.dim() == 3:
+            activation = tokens_to_grid(activation, self.prefix_tokens)
+            gradient = tokens_to_grid(gradient, self.prefix_tokens)
+        elif activation.dim() != 4:
+            raise GradCAMError(f"layer {self.layer!r} output has shape {tuple(activation.shape)}; expected 4 or 3 dimensions")
+        weights = gradient.mean(dim=(2, 3), keepdim=True)  # B x C x 1 x 1
+        cam = torch.relu((weights * activation).sum(dim=1))  # B x h x w
+        peak = cam.flatten(1).max(dim=1).values.view(-1, 1, 1)
+        cam = torch.where(peak > 0, cam / peak.clamp_min(1e-12), torch.zeros_like(cam))
+        return cam.cpu().numpy().astype(np.float32), logits.detach().cpu().numpy()
+
+
+def upsample(cams: np.ndarray, size: int) -> np.ndarray:
+    """Resize B x h x w heatmaps to B x size x size with bilinear interpolation, staying in [0, 1]."""
+    tensor = torch.from_numpy(cams).unsqueeze(1)
+    resized = nn.functional.interpolate(tensor, size=(size, size), mode="bilinear", align_corners=False)
+    return resized.squeeze(1).clamp_(0, 1).numpy()
+
+
+def mass_inside(cam: np.ndarray, mask: np.ndarray) -> float:
+    """Return the share of heatmap mass on mask pixels (mask > 0); NaN for an all-zero heatmap."""
+    total = float(cam.sum())
+    if total <= 0:
+        return float("nan")
+    return float(cam[mask > 0].sum() / total)

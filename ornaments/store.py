@@ -1,0 +1,123 @@
+"""Atomic file writes and the prepared-data format shared by the stages.
+
+Every output is written under a temporary name in its own folder and renamed
+into place, so a stage killed mid-write leaves the old file or none, never a
+half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MANIFEST_FIELDS = ("index", "path", "label", "split", "group", "width", "height", "has_alpha", "pixel_hash")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it to `path` when the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    temporary = Path(temporary)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside `path`; it replaces `path` when the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield temporary
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(temporary, path)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_json(path: str | Path) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found; run `dvc repro` to create it")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save_array(path: str | Path, array: np.ndarray) -> None:
+    with atomic_path(path) as temporary:
+        with temporary.open("wb") as stream:
+            np.save(stream, array)
+
+
+def write_csv(path: str | Path, rows: list[dict[str, Any]], fields: tuple[str, ...]) -> None:
+    with atomic_path(path) as temporary:
+        with temporary.open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def read_csv(path: str | Path) -> list[dict[str, str]]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found; run `dvc repro` to create it")
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+@dataclass
+class Prepared:
+    """The decoded, letterboxed images of a prepared data folder and their manifest."""
+
+    classes: list[str]
+    rows: list[dict[str, str]]
+    pixels: np.ndarray  # N x S x S x 3 uint8
+    masks: np.ndarray  # N x S x S uint8
+
+    @property
+    def labels(self) -> np.ndarray:
+        index = {name: number for number, name in enumerate(self.classes)}
+        return np.array([index[row["label"]] for row in self.rows], dtype=np.int64)
+
+    def indices(self, split: str) -> np.ndarray:
+        return np.array([number for number, row in enumerate(self.rows) if row["split"] == split], dtype=np.int64)
+
+
+def load_prepared(folder: str | Path, mmap: bool = True) -> Prepared:
+    """Read what the prepare stage wrote to `folder`."""
+    folder = Path(folder)
+    if not (folder / "manifest.csv").is_file():
+        raise FileNotFoundError(f"{folder}/manifest.csv not found; run `dvc repro prepare` first")
+    mode = "r" if mmap else None
+    return Prepared(
+        classes=read_json(folder / "classes.json"),
+        rows=read_csv(folder / "manifest.csv"),
+        pixels=np.load(folder / "images.npy", mmap_mode=mode),
+        masks=np.load(folder / "masks.npy", mmap_mode=mode),
+    )

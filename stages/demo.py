@@ -1,0 +1,18 @@
+"""Generate the demo data set into data/demo (drawn motifs in three classes)."""
+
+import sys
+
+from ornaments import demo, params, stage, store
+
+OUTPUT = "data/demo"
+
+
+def main() -> None:
+    config = params.load()
+    with store.atomic_dir(OUTPUT) as folder:
+        count = demo.generate(folder, config["demo"]["per_class"], config["demo"]["size"], config["seed"])
+    print(f"wrote {count} demo images to {OUTPUT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    stage.run("demo", main)

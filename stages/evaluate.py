@@ -1,0 +1,27 @@
+"""Evaluate one trained model on the test split.
+
+Usage: python stages/evaluate.py MODEL. Writes metrics/MODEL.json,
+plots/MODEL/test_predictions.csv (the confusion plot data) and
+plots/MODEL/confusion.png.
+"""
+
+import sys
+
+from ornaments import evaluation, params, stage, store, train
+
+PREPARED = "data/prepared"
+
+
+def main() -> None:
+    name = sys.argv[1]
+    config = params.load()
+    prepared = store.load_prepared(PREPARED)
+    net, meta = train.load_model(f"models/{name}/model.pt", prepared.classes, name)
+    device = train.resolve_device(config["train"]["device"])
+    test = prepared.indices("test")
+    probabilities = train.predict(net, prepared.pixels[test], config["train"]["batch_size"], device)
+    evaluation.write_results(name, prepared, test, probabilities, title=f"{name} ({meta['arch']}, weights {meta['weights']})")
+
+
+if __name__ == "__main__":
+    stage.run(f"evaluate {sys.argv[1] if len(sys.argv) > 1 else ''}".strip(), main)
