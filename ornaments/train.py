@@ -272,7 +272,7 @@ def checkpoint(net: Net, classes: list[str], params: dict[str, Any], name: str, 
             "train_params": dict(params["train"]),
             "augment_enabled": params["augment"]["enabled"],
             "seed": params["seed"],
-            "torch": torch.__version__,
+            "torch": str(torch.__version__),
         },
     }
 
