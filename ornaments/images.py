@@ -49,7 +49,13 @@ _SAME_FORMAT = {"MPO": "JPEG"}
 
 
 def _scaled_to_8bit(image: Image.Image) -> Image.Image:
-    """Scale 16-bit, 32-bit integer and float grayscale to an 8-bit L image."""
+    """Scale 16-bit, 32-bit integer and float grayscale to an 8-bit L image.
+
+    16-bit samples are divided by 257 (65535 -> 255). 32-bit integer samples
+    that fit in 16 bits are treated the same way. Wider ones are scaled so the
+    largest sample becomes 255, because their full 32-bit range would leave
+    most pictures black.
+    """
     values = np.asarray(image)
     if image.mode == "F":
         values = values.astype(np.float64)
@@ -59,8 +65,13 @@ def _scaled_to_8bit(image: Image.Image) -> Image.Image:
         values = np.nan_to_num(values, nan=0.0, posinf=255.0 / scale, neginf=0.0) * scale
     else:
         values = values.astype(np.float64)
-        if image.mode.startswith("I;16") or values.max(initial=0) > 255:
+        top = values.max(initial=0)
+        if top > 65535:
+            values = values * (255.0 / top)
+        elif image.mode.startswith("I;16") or top > 255:
             values = values / 257.0
+        # NOTE: "I" samples that all lie in 0..255 are kept as 8-bit values, so a
+        # very dark 16-bit picture held in "I" mode comes out brighter than it is.
     return Image.fromarray(np.clip(np.rint(values), 0, 255).astype(np.uint8), mode="L")
 
 
@@ -71,8 +82,14 @@ def _to_rgba_or_rgb(image: Image.Image, notes: list[str]) -> Image.Image:
     elif mode == "1":
         image = image.convert("L")
     elif mode.startswith("I") or mode == "F":
-        image = _scaled_to_8bit(image)
-        notes.append(f"{mode} samples scaled to 8 bits")
+        transparent = image.info.get("transparency")
+        scaled = _scaled_to_8bit(image)
+        notes.append(f"scaled to 8 bits: {mode} samples")
+        if isinstance(transparent, int):
+            # A grayscale tRNS value is a sample value, so match it before scaling.
+            alpha = np.where(np.asarray(image) == transparent, 0, 255).astype(np.uint8)
+            scaled = Image.merge("RGBA", (scaled, scaled, scaled, Image.fromarray(alpha)))
+        image = scaled
     elif mode in ("LA", "La", "PA", "RGBa"):
         image = image.convert("RGBA")
     elif mode == "CMYK":
@@ -112,13 +129,14 @@ def decode(
                     raise SkipImage(f"too large: {width}x{height} pixels, data.max_pixels is {max_pixels}")
                 frames = getattr(opened, "n_frames", 1)
                 if frames > 1:
-                    notes.append(f"first of {frames} frames used")
+                    notes.append(f"first frame used: {frames} frames")
                 opened.load()
                 image_format = opened.format or "unknown"
                 orientation = opened.getexif().get(0x0112, 1)  # the EXIF Orientation tag
                 oriented = ImageOps.exif_transpose(opened)
-                if orientation not in (None, 1):
-                    notes.append(f"EXIF orientation {orientation} applied")
+                # Only values 2 to 8 rotate or flip. Value 1 is upright, and exif_transpose ignores invalid values.
+                if orientation in range(2, 9):
+                    notes.append(f"EXIF orientation applied: {orientation}")
                 image = _to_rgba_or_rgb(oriented, notes)
     except SkipImage:
         raise
@@ -135,13 +153,17 @@ def decode(
 
     expected = _EXTENSIONS.get(path.suffix.lower())
     if _SAME_FORMAT.get(image_format, image_format) != _SAME_FORMAT.get(expected, expected):
-        notes.append(f"extension {path.suffix or '(none)'} but {image_format} content")
+        notes.append(f"extension does not match content: {path.suffix or '(none)'} file contains {image_format} data")
 
     alpha = None
-    if image.mode == "RGBA":
+    if image.mode == "RGBA" and image.getextrema()[3][0] < 255:
         alpha = np.asarray(image.getchannel("A")).copy()
         base = Image.new("RGBA", image.size, tuple(background) + (255,))
         image = Image.alpha_composite(base, image).convert("RGB")
+    else:
+        # A fully opaque alpha channel is no transparency: drop it, so the picture
+        # hashes like its RGB copy and gets no motif mask.
+        image = image.convert("RGB")
     rgb = np.asarray(image, dtype=np.uint8).copy()
     return Decoded(rgb=rgb, alpha=alpha, format=image_format, notes=notes)
 

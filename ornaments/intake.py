@@ -117,7 +117,9 @@ def scan(
         )
     skipped: list[tuple[str, str]] = []
     folders: dict[str, list[Path]] = defaultdict(list)
-    for entry in sorted(root.iterdir(), key=lambda item: _nfc(item.name)):
+    # The raw name breaks ties between NFC and NFD spellings, so merged folders are
+    # listed in the same order on every file system.
+    for entry in sorted(root.iterdir(), key=lambda item: (_nfc(item.name), item.name)):
         if is_hidden(entry.name):
             skipped.append((_nfc(_relative(entry, root)), HIDDEN))
         elif entry.is_dir():
