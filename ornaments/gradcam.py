@@ -37,18 +37,36 @@ def tokens_to_grid(tokens: torch.Tensor, prefix_tokens: int) -> torch.Tensor:
     return grid.transpose(1, 2).reshape(tokens.shape[0], tokens.shape[2], side, side)
 
 
+def _missing_layer_message(model: nn.Module, layer: str) -> str:
+    """Name the deepest module on the path of `layer` that exists and list its children."""
+    parent_name, parent = "", model
+    for part in layer.split("."):
+        child = getattr(parent, "_modules", {}).get(part)
+        if child is None:
+            break
+        parent_name = f"{parent_name}.{part}" if parent_name else part
+        parent = child
+    prefix = f"{parent_name}." if parent_name else ""
+    children = [f"{prefix}{name}" for name, _ in parent.named_children()]
+    where = f"module {parent_name!r} contains" if parent_name else "its top-level modules are"
+    listed = ", ".join(children[:12]) + (f" and {len(children) - 12} more" if len(children) > 12 else "")
+    return (
+        f"target layer {layer!r} not found in {type(model).__name__}; {where}: {listed or 'none'}. "
+        "Set gradcam.layers to a dotted name from model.named_modules()"
+    )
+
+
 class GradCAM:
-    """Grad-CAM heatmaps of `model` at the module named `layer` (a dotted name)."""
+    """Grad-CAM heatmaps of `model` at the module named `layer` (a dotted name).
+
+    Each call puts `model` in eval mode and removes its forward hook before it returns.
+    """
 
     def __init__(self, model: nn.Module, layer: str, prefix_tokens: int = 0):
         try:
             self.module = model.get_submodule(layer)
         except AttributeError:
-            names = [name for name, _ in model.named_modules() if name][-8:]
-            raise GradCAMError(
-                f"target layer {layer!r} not found in {type(model).__name__}; the last module names are: "
-                + ", ".join(names)
-            ) from None
+            raise GradCAMError(_missing_layer_message(model, layer)) from None
         self.model = model
         self.layer = layer
         self.prefix_tokens = prefix_tokens
@@ -61,23 +79,32 @@ class GradCAM:
         self._activation = activation
         return activation
 
-    def __call__(self, inputs: torch.Tensor, targets: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(
+        self, inputs: torch.Tensor, targets: torch.Tensor | np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Return heatmaps B x h x w in [0, 1] and the logits, explaining `targets` (default: predicted class)."""
         self.model.eval()
+        self._activation = None  # an earlier call that raised may have left its activation here
         handle = self.module.register_forward_hook(self._hook)
         try:
             with torch.enable_grad():
                 logits = self.model(inputs)
-                if self._activation is None:
+                activation = self._activation
+                if activation is None:
                     raise GradCAMError(f"layer {self.layer!r} was not run by the forward pass")
+
                 if targets is None:
                     targets = logits.argmax(1)
-                chosen = logits.gather(1, targets.view(-1, 1).to(logits.device)).sum()
-                (gradient,) = torch.autograd.grad(chosen, self._activation)
+                targets = torch.as_tensor(targets, dtype=torch.long, device=logits.device).view(-1)
+                if len(targets) != len(logits):
+                    raise ValueError(f"got {len(targets)} targets for a batch of {len(logits)} images")
+                chosen = logits.gather(1, targets.view(-1, 1)).sum()
+                (gradient,) = torch.autograd.grad(chosen, activation)
         finally:
             handle.remove()
-        activation = self._activation.detach()
-        self._activation = None
+            self._activation = None
+
+        activation = activation.detach()
         if activation.dim() == 3:
             activation = tokens_to_grid(activation, self.prefix_tokens)
             gradient = tokens_to_grid(gradient, self.prefix_tokens)

@@ -35,7 +35,7 @@ class Net:
     input_size: int
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
-    weights: str  # torchvision weights name, or "none" for random initialisation
+    weights: str  # torchvision weights name as get_weight() reads it (ResNet18_Weights.IMAGENET1K_V1), or "none"
     prefix_tokens: int  # leading non-patch tokens in ViT layers (the class token)
 
     def train(self) -> None:
@@ -47,17 +47,29 @@ class Net:
 
 
 class _ViTEmbedding(nn.Module):
-    """Patch projection, class token and position embedding of a torchvision ViT: B x 3 x H x W -> B x N x D."""
+    """Patch projection, class token and position embedding of a torchvision ViT: B x 3 x H x W -> B x N x D.
+
+    It holds only the embedding's own modules and parameters (shared with the
+    ViT), not the whole ViT, so the prefix's parameters and train/eval mode do
+    not reach the encoder blocks and head that the suffix trains.
+    """
 
     def __init__(self, vit: VisionTransformer):
         super().__init__()
-        self.vit = vit
+        self.conv_proj = vit.conv_proj
+        self.class_token = vit.class_token
+        self.pos_embedding = vit.encoder.pos_embedding
+        self.dropout = vit.encoder.dropout
+        self.image_size = vit.image_size
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        tokens = self.vit._process_input(images)  # B x (H/p * W/p) x D
-        class_token = self.vit.class_token.expand(tokens.shape[0], -1, -1)
+        height, width = images.shape[-2:]
+        if height != self.image_size or width != self.image_size:
+            raise ValueError(f"ViT input must be {self.image_size} x {self.image_size} pixels, got {height} x {width}")
+        tokens = self.conv_proj(images).flatten(2).transpose(1, 2)  # B x (H/p * W/p) x D, row-major patches
+        class_token = self.class_token.expand(tokens.shape[0], -1, -1)
         tokens = torch.cat([class_token, tokens], dim=1)
-        return self.vit.encoder.dropout(tokens + self.vit.encoder.pos_embedding)
+        return self.dropout(tokens + self.pos_embedding)
 
 
 class _ViTClassToken(nn.Module):
@@ -126,9 +138,10 @@ def _parts(model: nn.Module, finetune: str, last_n: int, name: str) -> tuple[lis
     elif finetune == "head":
         cut = len(sequence) - 1
     else:
-        if last_n > len(blocks):
+        if not 1 <= last_n <= len(blocks):
             raise ValueError(
-                f"models.{name}.last_n is {last_n}, but {type(model).__name__} has {len(blocks)} blocks"
+                f"models.{name}.last_n is {last_n}, but {type(model).__name__} has {len(blocks)} blocks; "
+                f"set it to 1 to {len(blocks)}, or use finetune: full"
             )
         cut = 1 + len(blocks) - last_n
     return sequence[:cut], sequence[cut:]
@@ -179,7 +192,7 @@ def build(
         input_size=int(transforms.crop_size[0]),
         mean=tuple(transforms.mean),
         std=tuple(transforms.std),
-        weights=str(weights).split(".", 1)[1] if pretrained else "none",
+        weights=str(weights) if pretrained else "none",
         prefix_tokens=0 if isinstance(model, ResNet) else 1,
     )
 

@@ -1,8 +1,11 @@
 """Load params.yaml and check every key against one schema.
 
-`dvc exp run -S train.lr=1e-4` writes `lr: 1e-4` into params.yaml. YAML 1.2
-(which DVC writes with) reads that as a float, PyYAML's YAML 1.1 reader as a
-string, so numbers are parsed here with the YAML 1.2 float pattern.
+The file is parsed with ruamel.yaml's safe loader, the YAML 1.2 parser that
+DVC reads params.yaml with (dvc.utils.serialize.parse_yaml in DVC 3.x), so a
+value means the same here as in `dvc params diff` and `dvc exp show`:
+`lr: 1e-4` (as `dvc exp run -S train.lr=1e-4` writes it) is a float, `yes`,
+`no`, `on` and `off` are strings, `010` is 10, and a duplicate key is an error.
+PyYAML's YAML 1.1 reader differs on each of these.
 """
 
 from __future__ import annotations
@@ -12,25 +15,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 
 class ParamsError(ValueError):
     """An unknown key, a missing key or a value of the wrong type in params."""
 
 
+# YAML 1.2 float syntax, used to accept numbers written as quoted strings too.
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that reads `1e-4` as a float, as YAML 1.2 does."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
 
 
 class Choice:
@@ -230,8 +224,10 @@ def load(path: str | Path = "params.yaml") -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"params file not found: {path}; run the stage from the repository root")
-    with path.open(encoding="utf-8") as stream:
-        raw = yaml.load(stream, Loader=_Loader)
+    try:
+        raw = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except YAMLError as error:
+        raise ParamsError(f"{path}: invalid YAML: {error}") from None
     try:
         return validate(raw)
     except ParamsError as error:

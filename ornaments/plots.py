@@ -49,6 +49,8 @@ def colorize(cam: np.ndarray) -> np.ndarray:
 
 def overlay(image: np.ndarray, cam: np.ndarray, strength: float = 0.45) -> np.ndarray:
     """Blend an RGB heatmap over an RGB image of the same height and width."""
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image must be H x W x 3 RGB, got shape {image.shape}")
     if image.shape[:2] != cam.shape:
         raise ValueError(f"image {image.shape[:2]} and heatmap {cam.shape} differ in size")
     blended = (1 - strength) * image.astype(np.float32) + strength * colorize(cam).astype(np.float32)
@@ -74,17 +76,3 @@ def gallery_png(rows: list[dict], path: str | Path, title: str) -> None:
     figure.tight_layout()
     _save(figure, path)
 
-
-def fold_png(values: dict[str, list[float]], path: str | Path, title: str) -> None:
-    """Save a strip plot of per-fold scores with their means."""
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    names = list(values)
-    for position, name in enumerate(names):
-        points = np.asarray(values[name], dtype=float)
-        axis.scatter(np.full(len(points), position), points, alpha=0.6)
-        axis.hlines(points.mean(), position - 0.25, position + 0.25, color="black")
-    axis.set_xticks(range(len(names)), names)
-    axis.set_ylim(0, 1)
-    axis.set_ylabel("score per fold")
-    axis.set_title(title)
-    _save(figure, path)
