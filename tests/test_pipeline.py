@@ -77,8 +77,10 @@ def test_gradcam_param_reruns_no_training(repo):
     repo.commit("Run the pipeline")
     params = tiny_params(gradcam__per_class=2)
     repo.write_params(params)
-    rerun = repo.dvc("repro")
-    assert ran_stages(rerun.stdout) == {"gradcam@resnet18", "gradcam@vit_b_16", "report"}
+    ran = ran_stages(repo.dvc("repro").stdout)
+    assert {"gradcam@resnet18", "gradcam@vit_b_16"} <= ran
+    # The report reruns only if a gallery changed: with one test image per class it stays the same.
+    assert ran <= {"gradcam@resnet18", "gradcam@vit_b_16", "report"}
 
 
 def test_confusion_plot_renders_class_names(repo):
