@@ -13,7 +13,10 @@ base="${1:?usage: .ci/pr-review.sh BASE [OUT]}"
 out="${2:-review}"
 root="$(git rev-parse --show-toplevel)"
 cd "$root"
-git rev-parse --verify --quiet "$base^{commit}" >/dev/null || { echo "error: $base is not a git revision" >&2; exit 1; }
+git rev-parse --verify --quiet "$base^{commit}" >/dev/null || {
+  echo "error: $base is not a git revision; fetch it first (git fetch origin)" >&2
+  exit 1
+}
 
 overrides=()
 while IFS= read -r line; do
@@ -42,7 +45,7 @@ mkdir -p "$out"
   echo
   dvc metrics diff review-base review-head --md --all
   echo
-  python -m ornaments.compare review-base review-head
+  python -m ornaments.compare review-base review-head --resamples 500
 } > "$out/review.md"
 dvc plots diff review-base review-head --out "$out/plots" >/dev/null
 echo "wrote $out/review.md and $out/plots/index.html"

@@ -6,12 +6,14 @@ the result does not depend on DataLoader worker count or order.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import albumentations as A
 import cv2
 import numpy as np
+
+from .progress import log
+from .errors import ConfigError
 
 
 def sample_seed(*keys: int) -> int:
@@ -89,7 +91,7 @@ def expand(
     """
     unknown = sorted(set(augment["copies_per_class"]) - set(labels))
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"augment.copies_per_class names {unknown[0]!r}, which is not a class in the training data; "
             f"classes: {', '.join(sorted(set(labels)))}"
         )
@@ -110,7 +112,7 @@ def expand(
             copy_numbers.append(copy)
             done += 1
             if done % 100 == 0 or done == total:
-                print(f"augmented copies {done}/{total}", file=sys.stderr, flush=True)
+                log(f"augmented copies {done}/{total}")
     return (
         np.stack(out_pixels).astype(np.uint8),
         np.stack(out_masks).astype(np.uint8),

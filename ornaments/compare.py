@@ -5,10 +5,11 @@
 BEFORE and AFTER are git revisions (a branch, a commit, HEAD), DVC
 experiment names as `dvc exp show` lists them, or `workspace` for the files
 on disk. Each needs the committed test predictions (plots/MODEL/test_predictions.csv)
-and scores (metrics/MODEL.json) of its run. The output is a markdown table
-per model: accuracy, macro-F1 and per-class F1 before and after, bootstrap 95%
-intervals, and the exact McNemar test on the test images that only one of the
-two runs classifies correctly.
+and scores (metrics/MODEL.json) of its run; by default every predictor with
+predictions in both runs is compared, the baseline included. The output is a
+markdown table per predictor: accuracy, macro-F1 and per-class F1 before and
+after, bootstrap 95% intervals, and the exact McNemar test on the test images
+that only one of the two runs classifies correctly.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -61,6 +62,16 @@ def read_file(revision: str, path: str) -> str:
     return shown.stdout.decode("utf-8")
 
 
+def predictors(revision: str) -> set[str]:
+    """Return the names with a plots/NAME/test_predictions.csv at a resolved revision."""
+    if revision == WORKSPACE:
+        files = [path.as_posix() for path in Path("plots").glob("*/test_predictions.csv")]
+    else:
+        listed = subprocess.run(["git", "ls-tree", "-r", "--name-only", revision, "plots"], capture_output=True, text=True)
+        files = listed.stdout.splitlines()
+    return {PurePosixPath(path).parent.name for path in files if PurePosixPath(path).name == "test_predictions.csv"}
+
+
 def _predictions(revision: str, model: str) -> tuple[list[str], list[str], list[str]]:
     rows = list(csv.DictReader(io.StringIO(read_file(revision, f"plots/{model}/test_predictions.csv"))))
     return [row["path"] for row in rows], [row["actual"] for row in rows], [row["predicted"] for row in rows]
@@ -81,6 +92,9 @@ def compare_model(before: str, after: str, model: str, resamples: int, seed: int
         )
     classes = list(json.loads(read_file(after, f"metrics/{model}.json"))["per_class"])
     index = {label: number for number, label in enumerate(classes)}
+    unknown = sorted(set(truth_after + predicted_before + predicted_after) - set(index))
+    if unknown:
+        raise CompareError(f"{model}: predictions name class {unknown[0]!r}, which metrics/{model}.json does not list")
     truth = np.array([index[label] for label in truth_after])
     first = np.array([index[label] for label in predicted_before])
     second = np.array([index[label] for label in predicted_after])
@@ -108,14 +122,12 @@ def compare_model(before: str, after: str, model: str, resamples: int, seed: int
         old = score_before["per_class"][label]["f1"]
         new = score_after["per_class"][label]["f1"]
         lines.append(f"| F1 {label} | {old:.3f} | {new:.3f} | {new - old:+.3f} |")
-    verdict = (
-        "exceeds the noise (p < 0.05)" if paired["mcnemar_p"] < 0.05 else "is within the noise (p >= 0.05)"
-    )
+    verdict = "significant" if paired["mcnemar_p"] < 0.05 else "not significant"
     lines += [
         "",
         f"Paired test on the same images: {paired['only_after_correct']} right only after, "
         f"{paired['only_before_correct']} right only before; exact McNemar p = {paired['mcnemar_p']:.3g}, "
-        f"so the difference {verdict}.",
+        f"so the change in accuracy is {verdict} at the 5% level.",
         "",
     ]
     return lines, {"before": score_before, "after": score_after, "paired": paired}
@@ -125,17 +137,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("before", help="git revision, DVC experiment name, or 'workspace'")
     parser.add_argument("after", help="git revision, DVC experiment name, or 'workspace'")
-    parser.add_argument("--model", action="append", help="model name from params.yaml (default: every model)")
-    parser.add_argument("--out", help="also write the markdown to this file")
+    parser.add_argument(
+        "--model", action="append", help="predictor name, repeatable (default: all with predictions in both runs)"
+    )
+    parser.add_argument("--resamples", type=int, help="bootstrap resamples (default: report.bootstrap in params.yaml)")
+    parser.add_argument("--out", help="also write the markdown to this file, and the numbers beside it as JSON")
     arguments = parser.parse_args(argv)
     try:
         config = params.load()
+        resamples = arguments.resamples or config["report"]["bootstrap"]
         before, after = resolve(arguments.before), resolve(arguments.after)
-        models = arguments.model or list(config["models"])
+        models = arguments.model or sorted(predictors(before) & predictors(after))
+        if not models:
+            raise CompareError("no plots/*/test_predictions.csv in both runs; run and commit the pipeline first")
         page = [f"## Before ({arguments.before}) and after ({arguments.after})", ""]
         numbers = {}
         for model in models:
-            lines, numbers[model] = compare_model(before, after, model, config["report"]["bootstrap"], config["seed"])
+            lines, numbers[model] = compare_model(before, after, model, resamples, config["seed"])
             page += lines
     except (CompareError, params.ParamsError) as error:
         print(f"error: {error}", file=sys.stderr)

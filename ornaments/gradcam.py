@@ -13,9 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-
-class GradCAMError(RuntimeError):
-    """The target layer's output cannot be turned into a spatial map."""
+from .errors import GradCAMError
 
 
 def tokens_to_grid(tokens: torch.Tensor, prefix_tokens: int) -> torch.Tensor:
@@ -130,3 +128,48 @@ def mass_inside(cam: np.ndarray, mask: np.ndarray) -> float:
     if total <= 0:
         return float("nan")
     return float(cam[mask > 0].sum() / total)
+
+
+def explain_images(
+    explainer: GradCAM,
+    to_input,
+    pixels: np.ndarray,
+    targets: np.ndarray | None,
+    batch_size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return heatmaps N x S x S over uint8 N x S x S x 3 images, and the predicted classes.
+
+    `to_input` turns a uint8 batch into model input; `targets` None explains the predicted class.
+    """
+    size = pixels.shape[1]
+    cams = np.zeros((len(pixels), size, size), dtype=np.float32)
+    predicted = np.zeros(len(pixels), dtype=np.int64)
+    for start in range(0, len(pixels), batch_size):
+        stop = min(start + batch_size, len(pixels))
+        chosen = None if targets is None else targets[start:stop]
+        maps, logits = explainer(to_input(pixels[start:stop]), chosen)
+        cams[start:stop] = upsample(maps, size)
+        predicted[start:stop] = logits.argmax(1)
+    return cams, predicted
+
+
+def motif_score(cams: np.ndarray, masks: np.ndarray) -> dict[str, float | int | None]:
+    """Return the mean share of heatmap mass inside the motif masks, and the masks' mean area share.
+
+    Heatmaps that are zero everywhere explain nothing and are left out of both means.
+    """
+    inside, area = [], []
+    for cam, mask in zip(cams, masks):
+        share = mass_inside(cam, mask)
+        if np.isfinite(share):
+            inside.append(share)
+            area.append(float((mask > 0).mean()))
+    score: dict[str, float | int | None] = {
+        "images_scored": len(inside),
+        "images_with_zero_heatmap": len(cams) - len(inside),
+        "mass_inside_motif": float(np.mean(inside)) if inside else None,
+        "motif_area_share": float(np.mean(area)) if area else None,
+    }
+    if inside and score["motif_area_share"]:
+        score["lift_over_uniform"] = score["mass_inside_motif"] / score["motif_area_share"]
+    return score

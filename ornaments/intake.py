@@ -8,7 +8,6 @@ name typed on macOS (NFD) and on Windows (NFC) is one class.
 from __future__ import annotations
 
 import os
-import sys
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -16,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataError
 from .images import SkipImage, decode, letterbox
+from .progress import log
 
 # Entries that file managers, archivers and notebooks leave behind.
 SYSTEM_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", "__macosx", "$recycle.bin", "icon\r"}
@@ -24,10 +25,6 @@ SYSTEM_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", "__macosx", "$recycle
 HIDDEN = "hidden or system entry"
 OUTSIDE_CLASS = "file outside a class folder"
 LABEL_CONFLICT = "label conflict"
-
-
-class DataError(ValueError):
-    """The image folder cannot be used as it is; the message says what to change."""
 
 
 @dataclass
@@ -97,10 +94,6 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def scan(
     root: str | Path,
     size: int,
@@ -113,7 +106,8 @@ def scan(
     if not root.is_dir():
         raise DataError(
             f"data folder not found: {root}. Set data.dir in params.yaml to a folder with one "
-            "subfolder per class, or run `dvc repro` with the default data/demo."
+            "subfolder per class, or run `dvc repro` with the default data/demo. If the folder is tracked "
+            "by DVC, run `dvc pull`; to track a new folder, copy it into data/ and run `dvc add`."
         )
     skipped: list[tuple[str, str]] = []
     folders: dict[str, list[Path]] = defaultdict(list)
@@ -174,7 +168,7 @@ def scan(
             )
         )
         if number % 50 == 0 or number == len(files):
-            _progress(f"decoded {number}/{len(files)} files")
+            log(f"decoded {number}/{len(files)} files")
 
     images, conflicts = _group_duplicates(images, skipped, label_conflicts)
     skipped.sort()

@@ -8,7 +8,6 @@ epoch, its outputs are computed once and reused (see train.py).
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,11 +18,10 @@ from torchvision import models as tv_models
 from torchvision.models import VisionTransformer
 from torchvision.models.resnet import ResNet
 
+from .progress import log
+from .errors import ConfigError, WeightsError
+
 FINETUNE = ("full", "head", "last_n")
-
-
-class WeightsError(RuntimeError):
-    """Pretrained weights could not be loaded; the message says where to put the file."""
 
 
 @dataclass
@@ -104,8 +102,6 @@ def _load_pretrained(arch: str, name: str) -> nn.Module:
     weights = weights_enum(arch)
     try:
         return tv_models.get_model(arch, weights=weights)
-    except KeyboardInterrupt:
-        raise
     except Exception as error:
         path = weights_file(arch)
         raise WeightsError(
@@ -139,7 +135,7 @@ def _parts(model: nn.Module, finetune: str, last_n: int, name: str) -> tuple[lis
         cut = len(sequence) - 1
     else:
         if not 1 <= last_n <= len(blocks):
-            raise ValueError(
+            raise ConfigError(
                 f"models.{name}.last_n is {last_n}, but {type(model).__name__} has {len(blocks)} blocks; "
                 f"set it to 1 to {len(blocks)}, or use finetune: full"
             )
@@ -158,22 +154,21 @@ def build(
     """Build `arch` with a new `num_classes` head and the parameters outside `finetune` frozen."""
     name = name or arch
     if not supported(arch):
-        raise ValueError(
+        raise ConfigError(
             f"models.{name}.arch: {arch!r} is not supported; use a torchvision ResNet "
             "(resnet18, resnet50, ...) or ViT (vit_b_16, ...)"
         )
     if finetune not in FINETUNE:
-        raise ValueError(f"models.{name}.finetune: invalid value {finetune!r}; expected one of {', '.join(FINETUNE)}")
+        raise ConfigError(f"models.{name}.finetune: invalid value {finetune!r}; expected one of {', '.join(FINETUNE)}")
     weights = weights_enum(arch)
     if pretrained:
         model = _load_pretrained(arch, name)
     else:
         model = tv_models.get_model(arch, weights=None)
         if finetune != "full":
-            print(
+            log(
                 f"warning: models.{name} trains only part of a randomly initialised network "
                 f"(pretrained: false, finetune: {finetune}); its features are random",
-                file=sys.stderr,
             )
     _replace_head(model, num_classes)
     prefix_parts, suffix_parts = _parts(model, finetune, last_n, name)
@@ -202,3 +197,9 @@ def default_gradcam_layer(net: Net) -> str:
         return "layer4"
     last = len(net.model.encoder.layers) - 1
     return f"encoder.layers.encoder_layer_{last}.ln_1"
+
+
+def build_from_params(params: dict, name: str, num_classes: int) -> Net:
+    """Build the entry `name` of params.yaml `models` for `num_classes` classes."""
+    model = params["models"][name]
+    return build(model["arch"], num_classes, model["pretrained"], model["finetune"], model["last_n"], name)

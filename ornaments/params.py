@@ -18,9 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-
-class ParamsError(ValueError):
-    """An unknown key, a missing key or a value of the wrong type in params."""
+from .errors import ParamsError
 
 
 # YAML 1.2 float syntax, used to accept numbers written as quoted strings too.
@@ -150,7 +148,7 @@ def _check(value: Any, schema: Any, key: str) -> Any:
         missing = [name for name in schema if name not in value]
         if missing:
             where = f"{key}." if key else ""
-            raise ParamsError(f"missing key {where}{missing[0]} in params.yaml")
+            raise ParamsError(f"missing key {where}{missing[0]}")
         return {
             name: _check(value[name], sub, f"{key}.{name}" if key else name)
             for name, sub in schema.items()
@@ -201,16 +199,22 @@ def _check(value: Any, schema: Any, key: str) -> Any:
 
 
 def validate(raw: Any) -> dict[str, Any]:
-    """Return params with checked and converted values, or raise ParamsError."""
+    """Validate raw params and return them converted; raise ParamsError naming the first bad key."""
     params = _check(raw, SCHEMA, "")
     split = params["split"]
     total = split["train"] + split["val"] + split["test"]
     if abs(total - 1.0) > 1e-6:
         raise ParamsError(f"split.train + split.val + split.test must be 1, got {total:g}")
     if split["train"] == 0 or split["test"] == 0:
-        raise ParamsError("split.train and split.test must be above 0")
+        raise ParamsError(f"split.train and split.test must be above 0, got {split['train']:g} and {split['test']:g}")
     if params["train"]["lr"] <= 0:
         raise ParamsError(f"train.lr: expected a number above 0, got {params['train']['lr']}")
+    for key in ("train.weight_decay", "augment.rotate_limit", "augment.affine_shear"):
+        section, name = key.split(".")
+        if params[section][name] < 0:
+            raise ParamsError(f"{key}: expected a number >= 0, got {params[section][name]}")
+    if params["crossval"]["folds"] == 1:
+        raise ParamsError("crossval.folds: expected 0 (off) or at least 2, got 1")
     for name in params["models"]:
         if name not in params["gradcam"]["layers"]:
             raise ParamsError(

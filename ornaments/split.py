@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
-from .intake import DataError
+from .errors import DataError
 
 SPLITS = ("train", "val", "test")
 
@@ -85,6 +85,8 @@ def kfold(
             )
     indices = np.arange(len(labels))
     for repeat in range(repeats):
-        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed + repeat)
+        # One independent stream per (seed, repeat): seed 5 repeat 1 differs from seed 6 repeat 0.
+        state = int(np.random.SeedSequence([seed, repeat]).generate_state(1)[0])
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=state)
         for fold, (train, test) in enumerate(splitter.split(indices, list(labels), list(groups))):
             yield repeat, fold, train, test

@@ -1,4 +1,4 @@
-"""What every stage script shares: params, known errors as one-line messages, wall time."""
+"""Helpers shared by the stage scripts: params, the model argument, one-line errors, wall time."""
 
 from __future__ import annotations
 
@@ -6,26 +6,38 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from .gradcam import GradCAMError
-from .intake import DataError
-from .models import WeightsError
-from .params import ParamsError
-
-KNOWN_ERRORS = (ParamsError, DataError, WeightsError, GradCAMError, FileNotFoundError, ValueError)
+from .errors import ConfigError, OrnamentsError
+from .progress import log
 
 
-def data_dir(params: dict) -> Path:
+def data_dir(params: dict[str, Any]) -> Path:
     """Return data.dir; relative paths are relative to the repository root (the working directory)."""
     return Path(params["data"]["dir"]).expanduser()
 
 
-def run(name: str, main: Callable[[], None]) -> None:
-    """Run a stage's main(); print known errors as one line and exit with status 1."""
+def model_name(params: dict[str, Any], script: str) -> str:
+    """Return the MODEL command-line argument of a per-model stage, checked against params.yaml models."""
+    if len(sys.argv) != 2:
+        raise ConfigError(f"usage: python {script} MODEL, with MODEL one of {', '.join(params['models'])}")
+    name = sys.argv[1]
+    if name not in params["models"]:
+        raise ConfigError(f"model {name!r} is not in params.yaml models; choose one of {', '.join(params['models'])}")
+    return name
+
+
+def run(stage: str, main: Callable[[], None]) -> None:
+    """Run a stage's main(); print a known error as one line and exit with status 1.
+
+    `stage` is the DVC stage name; per-model stages get `@MODEL` from the command line.
+    """
+    if len(sys.argv) == 2:
+        stage = f"{stage}@{sys.argv[1]}"
     started = time.perf_counter()
     try:
         main()
-    except KNOWN_ERRORS as error:
-        print(f"error in stage {name}: {error}", file=sys.stderr)
+    except OrnamentsError as error:
+        log(f"stage {stage} failed: {error}")
         sys.exit(1)
-    print(f"stage {name} finished in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    log(f"stage {stage} finished in {time.perf_counter() - started:.1f} s")

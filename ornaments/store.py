@@ -20,7 +20,20 @@ from typing import Any
 
 import numpy as np
 
+from .errors import MissingOutputError
+
 MANIFEST_FIELDS = ("index", "path", "label", "split", "group", "width", "height", "has_alpha", "pixel_hash")
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+# mkstemp and mkdtemp create owner-only entries; outputs get the usual permissions instead.
+_FILE_MODE = 0o666 & ~_umask()
+_DIR_MODE = 0o777 & ~_umask()
 
 
 @contextlib.contextmanager
@@ -33,6 +46,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     temporary = Path(temporary)
     try:
         yield temporary
+        os.chmod(temporary, _FILE_MODE)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
@@ -46,6 +60,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield temporary
+        os.chmod(temporary, _DIR_MODE)
         if path.exists():
             shutil.rmtree(path)
         os.replace(temporary, path)
@@ -65,7 +80,7 @@ def write_json(path: str | Path, data: Any) -> None:
 def read_json(path: str | Path) -> Any:
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found; run `dvc repro` to create it")
+        raise MissingOutputError(f"{path} not found; run `dvc repro` to create it")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -86,7 +101,7 @@ def write_csv(path: str | Path, rows: list[dict[str, Any]], fields: tuple[str, .
 def read_csv(path: str | Path) -> list[dict[str, str]]:
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found; run `dvc repro` to create it")
+        raise MissingOutputError(f"{path} not found; run `dvc repro` to create it")
     with path.open(encoding="utf-8", newline="") as stream:
         return list(csv.DictReader(stream))
 
@@ -113,7 +128,7 @@ def load_prepared(folder: str | Path, mmap: bool = True) -> Prepared:
     """Read what the prepare stage wrote to `folder`."""
     folder = Path(folder)
     if not (folder / "manifest.csv").is_file():
-        raise FileNotFoundError(f"{folder}/manifest.csv not found; run `dvc repro prepare` first")
+        raise MissingOutputError(f"{folder}/manifest.csv not found; run `dvc repro prepare` first")
     mode = "r" if mmap else None
     return Prepared(
         classes=read_json(folder / "classes.json"),
@@ -121,3 +136,24 @@ def load_prepared(folder: str | Path, mmap: bool = True) -> Prepared:
         pixels=np.load(folder / "images.npy", mmap_mode=mode),
         masks=np.load(folder / "masks.npy", mmap_mode=mode),
     )
+
+
+@dataclass
+class Augmented:
+    """The training images plus their augmented copies, as the augment stage wrote them."""
+
+    pixels: np.ndarray  # M x S x S x 3 uint8
+    masks: np.ndarray  # M x S x S uint8
+    labels: np.ndarray  # M class indices
+    sources: np.ndarray  # M manifest indices of the source images (all in the train split)
+
+
+def load_augmented(folder: str | Path) -> Augmented:
+    """Read what the augment stage wrote to `folder`."""
+    folder = Path(folder)
+    names = ("images", "masks", "labels", "sources")
+    missing = [name for name in names if not (folder / f"{name}.npy").is_file()]
+    if missing:
+        raise MissingOutputError(f"{folder}/{missing[0]}.npy not found; run `dvc repro augment` first")
+    arrays = [np.load(folder / f"{name}.npy") for name in names]
+    return Augmented(*arrays)

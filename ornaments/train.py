@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 import os
 import random
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,10 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from . import augment as augmentation
-from .models import Net
+from .errors import ConfigError, MissingOutputError
+from .models import Net, build
+from .progress import format_seconds, log
+from .store import atomic_path
 
 
 def seed_everything(seed: int) -> None:
@@ -36,9 +39,9 @@ def resolve_device(spec: str) -> torch.device:
     try:
         device = torch.device(spec)
     except RuntimeError:
-        raise ValueError(f"train.device: invalid device {spec!r}; use auto, cpu, cuda or cuda:N") from None
+        raise ConfigError(f"train.device: invalid device {spec!r}; use auto, cpu, cuda or cuda:N") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"train.device is {spec!r}, but torch sees no CUDA device; use auto or cpu")
+        raise ConfigError(f"train.device is {spec!r}, but torch sees no CUDA device; use auto or cpu")
     return device
 
 
@@ -50,15 +53,6 @@ def to_input(pixels: np.ndarray | torch.Tensor, net: Net, device: torch.device) 
     mean = torch.tensor(net.mean, device=device).view(1, 3, 1, 1)
     std = torch.tensor(net.std, device=device).view(1, 3, 1, 1)
     return (batch - mean) / std
-
-
-def _format_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @torch.no_grad()
@@ -74,7 +68,7 @@ def frozen_features(net: Net, pixels: np.ndarray, batch_size: int, device: torch
         rate = done / max(time.perf_counter() - started, 1e-9)
         if done == len(pixels) or (start // batch_size) % 10 == 0:
             log(f"frozen features ({what}): {done}/{len(pixels)} images, {rate:.1f} images/s, "
-                f"ETA {_format_seconds((len(pixels) - done) / rate)}")
+                f"ETA {format_seconds((len(pixels) - done) / rate)}")
     return torch.cat(outputs)
 
 
@@ -225,17 +219,18 @@ def fit(
             key = (float(epoch), 0.0)
         if best_key is None or key > best_key:
             best_key, history.best_epoch = key, epoch
-            best_state = copy.deepcopy(net.model.state_dict())
+            # The frozen prefix never changes, so the trained part is all that needs a copy.
+            best_state = copy.deepcopy(net.suffix.state_dict())
         history.epochs.append(row)
         remaining = (epochs - epoch) * sum(history.epoch_seconds) / epoch
         val_text = f" val_loss {row['val_loss']:.4f} val_acc {row['val_acc']:.3f}" if "val_acc" in row else ""
         log(
             f"epoch {epoch}/{epochs} loss {row['train_loss']:.4f} acc {row['train_acc']:.3f}{val_text} "
-            f"{seen / seconds:.1f} images/s ETA {_format_seconds(remaining)}"
+            f"{seen / seconds:.1f} images/s ETA {format_seconds(remaining)}"
         )
         if on_epoch:
             on_epoch(row)
-    net.model.load_state_dict(best_state)
+    net.suffix.load_state_dict(best_state)
     net.eval()
     log(f"kept epoch {history.best_epoch} (best validation accuracy)" if len(val_labels) else "kept the last epoch")
     return history
@@ -277,20 +272,15 @@ def checkpoint(net: Net, classes: list[str], params: dict[str, Any], name: str, 
     }
 
 
-
-def load_model(path, classes: list[str] | None = None, name: str | None = None) -> tuple[Net, dict[str, Any]]:
-    """Load a checkpoint with `weights_only=True`; raise if its classes differ from `classes`."""
-    from pathlib import Path
-
-    from .models import build
-
+def load_model(path: str | Path, classes: list[str] | None = None, name: str | None = None) -> tuple[Net, dict[str, Any]]:
+    """Load a checkpoint with `weights_only=True`; raise ConfigError if its classes differ from `classes`."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} not found; run `dvc repro` to train it")
+        raise MissingOutputError(f"checkpoint {path} not found; run `dvc repro` to train it")
     saved = torch.load(path, map_location="cpu", weights_only=True)
     meta = saved["meta"]
     if classes is not None and list(meta["classes"]) != list(classes):
-        raise ValueError(
+        raise ConfigError(
             f"checkpoint {path} was trained on classes {meta['classes']}, but the data has {list(classes)}; "
             "retrain with `dvc repro` or point data.dir at the data it was trained on"
         )
@@ -299,3 +289,11 @@ def load_model(path, classes: list[str] | None = None, name: str | None = None) 
     net.weights = meta["weights"]
     net.eval()
     return net, meta
+
+
+def save_checkpoint(checkpoint: dict[str, Any], path: str | Path) -> None:
+    """Write a checkpoint atomically, byte-identical for identical content."""
+    with atomic_path(path) as temporary:
+        # torch.save names the archive's records after a path argument; a stream keeps them fixed.
+        with temporary.open("wb") as stream:
+            torch.save(checkpoint, stream)

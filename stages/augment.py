@@ -1,15 +1,14 @@
-"""Expand the training split offline: k augmented copies per image (per class if set).
+"""Expand the training split offline: `augment.copies` augmented copies per image, per class if set.
 
-Writes data/augmented/ (images.npy, masks.npy, labels.npy, sources.npy). With
-augment.enabled false it holds the original training images only. Validation
-and test images are never augmented.
+Writes data/augmented/ (images.npy, masks.npy, labels.npy, sources.npy,
+copies.npy). With augment.enabled false it contains the original training
+images only. Validation and test images are never augmented.
 """
-
-import sys
 
 import numpy as np
 
 from ornaments import augment, params, stage, store
+from ornaments.progress import log
 
 INPUT = "data/prepared"
 OUTPUT = "data/augmented"
@@ -31,7 +30,7 @@ def main() -> None:
         store.save_array(temporary / "labels.npy", np.array([class_index[labels[source]] for source in sources]))
         store.save_array(temporary / "sources.npy", train[sources])
         store.save_array(temporary / "copies.npy", copies)
-    print(f"training set: {len(train)} images + {int((copies > 0).sum())} augmented copies", file=sys.stderr)
+    log(f"training set: {len(train)} images + {int((copies > 0).sum())} augmented copies")
 
 
 if __name__ == "__main__":

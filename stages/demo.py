@@ -1,8 +1,7 @@
 """Generate the demo data set into data/demo (drawn motifs in three classes)."""
 
-import sys
-
 from ornaments import demo, params, stage, store
+from ornaments.progress import log
 
 OUTPUT = "data/demo"
 
@@ -11,7 +10,7 @@ def main() -> None:
     config = params.load()
     with store.atomic_dir(OUTPUT) as folder:
         count = demo.generate(folder, config["demo"]["per_class"], config["demo"]["size"], config["seed"])
-    print(f"wrote {count} demo images to {OUTPUT}", file=sys.stderr)
+    log(f"wrote {count} demo images to {OUTPUT}")
 
 
 if __name__ == "__main__":

@@ -5,16 +5,15 @@ plots/MODEL/test_predictions.csv (the confusion plot data) and
 plots/MODEL/confusion.png.
 """
 
-import sys
-
 from ornaments import evaluation, params, stage, store, train
 
 PREPARED = "data/prepared"
 
 
 def main() -> None:
-    name = sys.argv[1]
     config = params.load()
+    name = stage.model_name(config, "stages/evaluate.py")
+    train.seed_everything(config["seed"])
     prepared = store.load_prepared(PREPARED)
     net, meta = train.load_model(f"models/{name}/model.pt", prepared.classes, name)
     device = train.resolve_device(config["train"]["device"])
@@ -24,4 +23,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    stage.run(f"evaluate {sys.argv[1] if len(sys.argv) > 1 else ''}".strip(), main)
+    stage.run("evaluate", main)

@@ -1,69 +1,50 @@
 """Explain one trained model with Grad-CAM on the test split.
 
 Usage: python stages/gradcam.py MODEL. Writes one gallery per class,
-plots/MODEL/gradcam/CLASS.png (original, heatmap and overlay for
-gradcam.per_class test images), and metrics/gradcam/MODEL.json: the share of
-heatmap mass inside the motif (the image's alpha) over all test images that
-have transparency, against the motif's share of the image area.
+plots/MODEL/gradcam/CLASS.png, with the original, heatmap and overlay of
+gradcam.per_class test images. It also writes metrics/gradcam/MODEL.json,
+which compares the heatmap mass inside the motif (the image's opaque pixels)
+with the motif's share of the image, over every test image with transparency.
 """
 
-import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ornaments import gradcam, images, params, plots, stage, store, train
+from ornaments.progress import log
 
 PREPARED = "data/prepared"
 
 
 def main() -> None:
-    name = sys.argv[1]
     config = params.load()
+    name = stage.model_name(config, "stages/gradcam.py")
     settings = config["gradcam"]
+    layer = settings["layers"][name]
+    train.seed_everything(config["seed"])
     prepared = store.load_prepared(PREPARED)
-    net, meta = train.load_model(f"models/{name}/model.pt", prepared.classes, name)
+    net, _ = train.load_model(f"models/{name}/model.pt", prepared.classes, name)
     device = train.resolve_device(config["train"]["device"])
     net.model.to(device)
-    explainer = gradcam.GradCAM(net.model, settings["layers"][name], net.prefix_tokens)
+    explainer = gradcam.GradCAM(net.model, layer, net.prefix_tokens)
     test = prepared.indices("test")
-    size = prepared.pixels.shape[1]
-    labels = prepared.labels
+    labels = prepared.labels[test]
+    targets = labels if settings["target"] == "true" else None
+    cams, predicted = gradcam.explain_images(
+        explainer, lambda batch: train.to_input(batch, net, device), prepared.pixels[test], targets,
+        config["train"]["batch_size"],
+    )
+    log(f"Grad-CAM {name}: {len(test)} test images at {layer}")
 
-    cams = np.zeros((len(test), size, size), dtype=np.float32)
-    predicted = np.zeros(len(test), dtype=np.int64)
-    batch_size = config["train"]["batch_size"]
-    for start in range(0, len(test), batch_size):
-        chunk = test[start : start + batch_size]
-        inputs = train.to_input(prepared.pixels[chunk], net, device)
-        targets = torch.as_tensor(labels[chunk]) if settings["target"] == "true" else None
-        maps, logits = explainer(inputs, targets)
-        cams[start : start + len(chunk)] = gradcam.upsample(maps, size)
-        predicted[start : start + len(chunk)] = logits.argmax(1)
-        print(f"Grad-CAM {name}: {start + len(chunk)}/{len(test)} test images", file=sys.stderr)
-
-    with_alpha = [number for number, index in enumerate(test) if prepared.rows[index]["has_alpha"] == "1"]
-    inside = [gradcam.mass_inside(cams[number], prepared.masks[test[number]]) for number in with_alpha]
-    inside = [value for value in inside if np.isfinite(value)]
-    area = [float((prepared.masks[test[number]] > 0).mean()) for number in with_alpha]
-    score = {
-        "layer": settings["layers"][name],
-        "explained_class": settings["target"],
-        "images_with_motif_mask": len(with_alpha),
-        "mass_inside_motif": float(np.mean(inside)) if inside else None,
-        "motif_area_share": float(np.mean(area)) if area else None,
-    }
-    if inside and area:
-        score["lift_over_uniform"] = score["mass_inside_motif"] / score["motif_area_share"]
+    with_alpha = np.array([prepared.rows[index]["has_alpha"] == "1" for index in test], dtype=bool)
+    score = {"layer": layer, "explained_class": settings["target"], "test_images_with_transparency": int(with_alpha.sum())}
+    score |= gradcam.motif_score(cams[with_alpha], prepared.masks[test][with_alpha])
     store.write_json(Path("metrics/gradcam") / f"{name}.json", score)
 
-    folder = Path("plots") / name / "gradcam"
-    with store.atomic_dir(folder) as temporary:
+    with store.atomic_dir(Path("plots") / name / "gradcam") as folder:
         for class_number, label in enumerate(prepared.classes):
-            chosen = [number for number, index in enumerate(test) if labels[index] == class_number][: settings["per_class"]]
-            if not chosen:
-                continue
+            chosen = np.flatnonzero(labels == class_number)[: settings["per_class"]]
             rows = []
             for number in chosen:
                 row = prepared.rows[test[number]]
@@ -74,9 +55,13 @@ def main() -> None:
                     "cam": np.clip(images.unletterbox(cams[number], width, height), 0, 1),
                     "caption": f"{row['path']}\ntrue {label}, predicted {prepared.classes[predicted[number]]}",
                 })
-            plots.gallery_png(rows, temporary / f"{label}.png", f"{name}: Grad-CAM at {settings['layers'][name]}, class {label}")
-    print(f"Grad-CAM {name}: heatmap mass inside motif {score['mass_inside_motif']}, motif area {score['motif_area_share']}", file=sys.stderr)
+            if rows:
+                plots.gallery_png(rows, folder / f"{label}.png", f"{name}: Grad-CAM at {layer}, class {label}")
+    log(
+        f"Grad-CAM {name}: heatmap mass inside motif {score['mass_inside_motif']}, "
+        f"motif area share {score['motif_area_share']}"
+    )
 
 
 if __name__ == "__main__":
-    stage.run(f"gradcam {sys.argv[1] if len(sys.argv) > 1 else ''}".strip(), main)
+    stage.run("gradcam", main)

@@ -4,11 +4,10 @@ Writes data/prepared/ (manifest.csv, classes.json, images.npy, masks.npy,
 intake.json) and the data report metrics/data.json.
 """
 
-import sys
-
 import numpy as np
 
 from ornaments import intake, params, split, stage, store
+from ornaments.progress import log
 
 OUTPUT = "data/prepared"
 REPORT = "metrics/data.json"
@@ -18,7 +17,7 @@ def main() -> None:
     config = params.load()
     data = config["data"]
     folder = stage.data_dir(config)
-    print(f"reading {folder}", file=sys.stderr)
+    log(f"reading {folder}")
     found = intake.scan(folder, data["image_size"], data["background"], data["max_pixels"], data["label_conflicts"])
     labels = [image.label for image in found.images]
     splits = split.split(labels, [image.group for image in found.images], config["split"], config["seed"])
@@ -45,13 +44,12 @@ def main() -> None:
         for label in found.classes
     }
     store.write_json(REPORT, report)
-    print(
+    log(
         f"{report['images']} images in {len(found.classes)} classes, {report['skipped_total']} skipped "
-        f"{report['skipped']}, splits {report['splits']}",
-        file=sys.stderr,
+        f"{report['skipped']}, splits {report['splits']}"
     )
     for path, reason in found.skipped:
-        print(f"  skipped {path}: {reason}", file=sys.stderr)
+        log(f"  skipped {path}: {reason}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,7 @@
 """Write reports/report.md: baseline vs every model, confusion matrices, Grad-CAM galleries."""
 
-import sys
-
 from ornaments import params, report, stage, store
+from ornaments.progress import log
 
 OUTPUT = "reports/report.md"
 
@@ -11,7 +10,7 @@ def main() -> None:
     config = params.load()
     page = report.build(".", config["models"], config["report"]["bootstrap"], config["seed"])
     store.write_text(OUTPUT, page)
-    print(f"wrote {OUTPUT}", file=sys.stderr)
+    log(f"wrote {OUTPUT}")
 
 
 if __name__ == "__main__":
