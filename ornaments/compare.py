@@ -5,7 +5,7 @@
 BEFORE and AFTER are git revisions (a branch, a commit, HEAD), DVC
 experiment names as `dvc exp show` lists them, or `workspace` for the files
 on disk. Each needs the committed test predictions (plots/MODEL/test_predictions.csv)
-and scores (metrics/MODEL.json) of its run; by default every predictor with
+and scores (metrics/MODEL.json) of its run. By default every predictor with
 predictions in both runs is compared, the baseline included. The output is a
 markdown table per predictor: accuracy, macro-F1 and per-class F1 before and
 after, bootstrap 95% intervals, and the exact McNemar test on the test images

@@ -170,7 +170,7 @@ def decode(
 
 @dataclass(frozen=True)
 class Placement:
-    """Where an image of `width` x `height` sits inside its square letterbox of side `size`."""
+    """Position of a `width` x `height` image inside its square letterbox of side `size`."""
 
     width: int
     height: int

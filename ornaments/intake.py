@@ -176,7 +176,7 @@ def scan(
     empty = [name for name in classes if not any(image.label == name for image in images)]
     if empty:
         raise DataError(
-            f"class folder {empty[0]!r} in {root} holds no usable image; add images or remove the folder"
+            f"class folder {empty[0]!r} in {root} contains no usable image; add images or remove the folder"
             + _skip_hint(skipped, empty[0])
         )
     return Intake(

@@ -1,7 +1,7 @@
 """Build torchvision classifiers for transfer learning.
 
 Every model is split into a frozen prefix and a trainable suffix, with
-`suffix(prefix(x)) == model(x)`. When the prefix sees the same inputs every
+`suffix(prefix(x)) == model(x)`. When the prefix gets the same inputs every
 epoch, its outputs are computed once and reused (see train.py).
 """
 

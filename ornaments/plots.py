@@ -60,7 +60,7 @@ def overlay(image: np.ndarray, cam: np.ndarray, strength: float = 0.45) -> np.nd
 def gallery_png(rows: list[dict], path: str | Path, title: str) -> None:
     """Save a gallery: one row per image with the original, heatmap and overlay side by side.
 
-    Each row dict holds `image` (H x W x 3 uint8), `cam` (H x W in [0, 1]) and a `caption`.
+    Each row dict contains `image` (H x W x 3 uint8), `cam` (H x W in [0, 1]) and a `caption`.
     """
     figure, axes = plt.subplots(len(rows), 3, figsize=(9, 3.1 * len(rows)), squeeze=False)
     for axis_row, row in zip(axes, rows):

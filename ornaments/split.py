@@ -15,9 +15,9 @@ SPLITS = ("train", "val", "test")
 
 def _allocate(count: int, ratios: Sequence[float]) -> list[int]:
     """Divide `count` items by `ratios`: largest remainder, at least one for every ratio above 0."""
-    wanted = [count * ratio for ratio in ratios]
-    sizes = [int(np.floor(value)) for value in wanted]
-    by_remainder = sorted(range(len(ratios)), key=lambda index: (wanted[index] - sizes[index], -index), reverse=True)
+    exact_sizes = [count * ratio for ratio in ratios]
+    sizes = [int(np.floor(value)) for value in exact_sizes]
+    by_remainder = sorted(range(len(ratios)), key=lambda index: (exact_sizes[index] - sizes[index], -index), reverse=True)
     for index in by_remainder[: count - sum(sizes)]:
         sizes[index] += 1
     for index, ratio in enumerate(ratios):

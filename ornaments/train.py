@@ -56,7 +56,7 @@ def to_input(pixels: np.ndarray | torch.Tensor, net: Net, device: torch.device) 
 
 
 @torch.no_grad()
-def frozen_features(net: Net, pixels: np.ndarray, batch_size: int, device: torch.device, what: str) -> torch.Tensor:
+def frozen_features(net: Net, pixels: np.ndarray, batch_size: int, device: torch.device, split_name: str) -> torch.Tensor:
     """Run the frozen prefix once over all images; returns its outputs on the CPU."""
     net.prefix.eval()
     outputs = []
@@ -67,7 +67,7 @@ def frozen_features(net: Net, pixels: np.ndarray, batch_size: int, device: torch
         done = min(start + batch_size, len(pixels))
         rate = done / max(time.perf_counter() - started, 1e-9)
         if done == len(pixels) or (start // batch_size) % 10 == 0:
-            log(f"frozen features ({what}): {done}/{len(pixels)} images, {rate:.1f} images/s, "
+            log(f"frozen features ({split_name}): {done}/{len(pixels)} images, {rate:.1f} images/s, "
                 f"ETA {format_seconds((len(pixels) - done) / rate)}")
     return torch.cat(outputs)
 

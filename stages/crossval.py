@@ -2,8 +2,8 @@
 
 Usage: python stages/crossval.py MODEL. Writes metrics/crossval/MODEL.json
 (mean and standard deviation over folds) and plots/MODEL/crossval_folds.json
-(one score row per fold). With crossval.folds 0 the mode is off and both
-files say so.
+(one score row per fold). With crossval.folds 0 the mode is off: the summary
+records folds 0 and the per-fold list is empty.
 """
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import yaml
@@ -101,3 +102,28 @@ def test_wrong_param_type_fails_naming_it(repo):
     result = repo.dvc("exp", "run", "-S", "train.epochs=ten", check=False)
     assert result.returncode != 0
     assert "train.epochs" in result.stdout + result.stderr
+
+
+def test_queued_sweep_runs_in_parallel(repo):
+    repo.dvc("repro")
+    repo.commit("Run the pipeline")
+    queued = repo.dvc("exp", "run", "--queue", "-S", "train.lr=1e-3,1e-4")
+    assert queued.stdout.count("Queued experiment") == 2
+    repo.dvc("queue", "start", "-j", "2")
+
+    deadline = time.monotonic() + 900
+    while True:
+        status = repo.dvc("queue", "status").stdout
+        if "Queued" not in status and "Running" not in status:
+            break
+        assert time.monotonic() < deadline, f"the queue did not finish:\n{status}"
+        time.sleep(5)
+    assert status.count("Success") == 2, status
+
+    shown = json.loads(repo.dvc("exp", "show", "--json").stdout)
+    rates = set()
+    for commit in shown:
+        for experiment in commit.get("experiments") or []:
+            for revision in experiment["revs"]:
+                rates.add(revision["data"]["params"]["params.yaml"]["data"]["train"]["lr"])
+    assert rates == {0.001, 0.0001}

@@ -1,6 +1,6 @@
 """The pipeline on the Kazakh ornament data set named by ORNAMENTS_REAL_DATA.
 
-The folder holds 217 RGBA PNGs in Flora (60), Geo (74) and Zoo (83): red
+The folder contains 217 RGBA PNGs in Flora (60), Geo (74) and Zoo (83): red
 motifs on a transparent background whose hidden colour is black, and one
 byte-identical pair, Geo/geo_032.png and Geo/geo_032-1.png.
 """
