@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from PIL import ImageColor
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -43,7 +44,7 @@ class NonNegative:
 
 
 class Colour:
-    """An RGB triple of ints in [0, 255]."""
+    """A colour name or hex code for PIL.ImageColor, or an RGB list of ints in [0, 255]."""
 
 
 class CountsByClass:
@@ -183,8 +184,16 @@ def _check(value: Any, schema: Any, key: str) -> Any:
     if schema is NonNegative:
         return _integer(value, key, 0)
     if schema is Colour:
+        if isinstance(value, str):
+            try:
+                return ImageColor.getrgb(value)[:3]
+            except ValueError:
+                raise ParamsError(
+                    f"{key}: invalid colour {value!r}; use a name such as white, a hex code such as '#ffffff', "
+                    "or an RGB list such as [255, 255, 255]"
+                ) from None
         if not (isinstance(value, list) and len(value) == 3):
-            raise ParamsError(f"{key}: expected an RGB list such as [255, 255, 255], got {value!r}")
+            raise ParamsError(f"{key}: expected a colour name, a hex code or an RGB list, got {value!r}")
         for channel in value:
             if isinstance(channel, bool) or not isinstance(channel, int) or not 0 <= channel <= 255:
                 raise ParamsError(f"{key}: RGB values must be integers in [0, 255], got {value!r}")

@@ -21,6 +21,28 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _data_section(data: dict, classes: list[str]) -> list[str]:
+    """Return markdown lines: images per class and split, and what the intake skipped."""
+    lines = [f"## Data: {data.get('images', '?')} images in {len(classes)} classes", ""]
+    lines += ["| class | train | val | test | total |", "|---|---|---|---|---|"]
+    for label in classes:
+        counts = data.get("classes", {}).get(label, {})
+        lines.append(
+            f"| {_cell(label)} | {counts.get('train', '?')} | {counts.get('val', '?')} | "
+            f"{counts.get('test', '?')} | {counts.get('total', '?')} |"
+        )
+    skipped = data.get("skipped", {})
+    if skipped:
+        reasons = ", ".join(f"{reason}: {count}" for reason, count in skipped.items())
+        lines += ["", f"Skipped files ({data.get('skipped_total', 0)}): {reasons}; see data/prepared/intake.json."]
+    else:
+        lines += ["", "No file was skipped."]
+    duplicates = data.get("duplicate_groups", 0)
+    if duplicates:
+        lines.append(f"{duplicates} group(s) of identical images, each kept within one split.")
+    return lines + [""]
+
+
 def comparison_table(root: Path, names: list[str], classes: list[str], resamples: int, seed: int) -> list[str]:
     """Return markdown rows: baseline and each model, with bootstrap 95% intervals."""
     header = ["predictor", "accuracy [95% CI]", "balanced accuracy", "macro-F1 [95% CI]"]
@@ -52,11 +74,8 @@ def build(root: Path, models: dict[str, dict], resamples: int, seed: int) -> str
     data = _read(root / "metrics/data.json") or {}
     names = ["baseline", *model_names]
     out = ["# Ornament classification report", ""]
+    out += _data_section(data, classes)
     out += [
-        f"Data: {data.get('images', '?')} images in {len(classes)} classes "
-        f"({', '.join(classes)}); splits {data.get('splits', {})}; "
-        f"{data.get('skipped_total', 0)} files skipped {data.get('skipped', {})}.",
-        "",
         "## Test-split scores",
         "",
         f"95% intervals are percentile bootstrap over the test images ({resamples} resamples). "
@@ -79,7 +98,10 @@ def build(root: Path, models: dict[str, dict], resamples: int, seed: int) -> str
             "|---|---|---|---|---|---|"]
     for name, model in models.items():
         live = _read(root / "dvclive/train" / name / "metrics.json") or {}
-        trained = f"last {model['last_n']} blocks" if model["finetune"] == "last_n" else model["finetune"]
+        if model["finetune"] == "last_n":
+            trained = "last block" if model["last_n"] == 1 else f"last {model['last_n']} blocks"
+        else:
+            trained = "head only" if model["finetune"] == "head" else "whole network"
         out.append(
             f"| {name} | {model['arch']} | {'yes' if model['pretrained'] else 'no'} | {trained} | "
             f"{live.get('best_epoch', '?')} | {live.get('best_val_acc', float('nan')):.3f} |"
@@ -87,14 +109,18 @@ def build(root: Path, models: dict[str, dict], resamples: int, seed: int) -> str
 
     out += ["", "## Grad-CAM sanity score", "",
             "Share of heatmap mass on the motif (the image's opaque pixels) against the motif's share of the "
-            "image: a heatmap that ignores the motif scores about the area share.", "",
-            "| model | layer | mass inside motif | motif area share | lift |", "|---|---|---|---|---|"]
+            "image: a heatmap that ignores the motif scores about the area share, a lift near 1. Heatmaps that "
+            "are zero everywhere carry no mass and are left out of both means, so each row averages over the "
+            "images it scored.", "",
+            "| model | layer | images scored | zero heatmaps | mass inside motif | motif area share | lift |",
+            "|---|---|---|---|---|---|---|"]
     for name in model_names:
         score = _read(root / "metrics/gradcam" / f"{name}.json")
         if not score or score.get("mass_inside_motif") is None:
             continue
         out.append(
-            f"| {name} | `{score['layer']}` | {score['mass_inside_motif']:.3f} | {score['motif_area_share']:.3f} | "
+            f"| {name} | `{score['layer']}` | {score['images_scored']} | {score['images_with_zero_heatmap']} | "
+            f"{score['mass_inside_motif']:.3f} | {score['motif_area_share']:.3f} | "
             f"{score.get('lift_over_uniform', float('nan')):.2f} |"
         )
 

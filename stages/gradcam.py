@@ -50,17 +50,24 @@ def main() -> None:
                 row = prepared.rows[test[number]]
                 decoded = images.decode(stage.data_dir(config) / row["path"], config["data"]["background"], config["data"]["max_pixels"])
                 width, height = decoded.size
+                caption = f"{row['path']}\ntrue {label}, predicted {prepared.classes[predicted[number]]}"
+                if cams[number].max() <= 0:
+                    caption += "\nheatmap zero everywhere: no positive evidence at this layer"
                 rows.append({
                     "image": decoded.rgb,
                     "cam": np.clip(images.unletterbox(cams[number], width, height), 0, 1),
-                    "caption": f"{row['path']}\ntrue {label}, predicted {prepared.classes[predicted[number]]}",
+                    "caption": caption,
                 })
             if rows:
                 plots.gallery_png(rows, folder / f"{label}.png", f"{name}: Grad-CAM at {layer}, class {label}")
-    log(
-        f"Grad-CAM {name}: heatmap mass inside motif {score['mass_inside_motif']}, "
-        f"motif area share {score['motif_area_share']}"
-    )
+    if score["mass_inside_motif"] is None:
+        log(f"Grad-CAM {name}: no test image with transparency and a non-zero heatmap; no motif score")
+    else:
+        log(
+            f"Grad-CAM {name}: heatmap mass inside motif {score['mass_inside_motif']:.3f}, motif area share "
+            f"{score['motif_area_share']:.3f} over {score['images_scored']} images; "
+            f"{score['images_with_zero_heatmap']} zero heatmaps left out"
+        )
 
 
 if __name__ == "__main__":

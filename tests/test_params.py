@@ -181,3 +181,24 @@ def test_model_finetune_choice_rejected():
 def test_missing_file_rejected(tmp_path):
     with pytest.raises(params.ParamsError, match="params file not found"):
         params.load(tmp_path / "absent.yaml")
+
+
+def test_dvc_set_param_keeps_comments(tmp_path):
+    """`dvc exp run -S` rewrites params.yaml with DVC's own code; no comment may be lost."""
+    from dvc.utils.hydra import apply_overrides
+
+    path = tmp_path / "params.yaml"
+    original = (ROOT / "params.yaml").read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    apply_overrides(path, ["train.lr=1e-4", "augment.enabled=false"])
+    apply_overrides(path, ["gradcam.per_class=2"])
+
+    edited = path.read_text(encoding="utf-8")
+    comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
+    kept = {line.strip() for line in edited.splitlines()}
+    lost = [comment for comment in comments if comment not in kept]
+    assert lost == []
+    changed = params.load(path)
+    assert changed["train"]["lr"] == 0.0001
+    assert changed["augment"]["enabled"] is False
+    assert changed["gradcam"]["per_class"] == 2
