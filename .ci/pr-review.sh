@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Review a change the way the pull-request workflow does: run the pipeline at
+# Review a change the way the pull-request workflow does. The pipeline runs at
 # the small configuration in .ci/review.params on BASE and on HEAD, each in its
-# own git worktree, then write the DVC metrics diff, the plots diff and the
-# paired before/after comparison to OUT (default: review/).
+# own git worktree. The DVC metrics diff, the plots diff and the paired
+# before/after comparison go to OUT (default: review/).
 #
 #   .ci/pr-review.sh BASE [OUT]        e.g. .ci/pr-review.sh origin/main
 #

@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resamples", type=int, help="bootstrap resamples (default: report.bootstrap in params.yaml)")
     parser.add_argument("--out", help="also write the markdown to this file, and the numbers beside it as JSON")
     arguments = parser.parse_args(argv)
+
     try:
         config = params.load()
         resamples = arguments.resamples or config["report"]["bootstrap"]
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CompareError, params.ParamsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
     text = "\n".join(page)
     print(text)
     if arguments.out:

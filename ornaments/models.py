@@ -160,6 +160,7 @@ def build(
         )
     if finetune not in FINETUNE:
         raise ConfigError(f"models.{name}.finetune: invalid value {finetune!r}; expected one of {', '.join(FINETUNE)}")
+
     weights = weights_enum(arch)
     if pretrained:
         model = _load_pretrained(arch, name)
@@ -171,6 +172,7 @@ def build(
                 f"(pretrained: false, finetune: {finetune}); its features are random",
             )
     _replace_head(model, num_classes)
+
     prefix_parts, suffix_parts = _parts(model, finetune, last_n, name)
     prefix = nn.Sequential(*prefix_parts)
     suffix = nn.Sequential(*suffix_parts)
@@ -178,6 +180,7 @@ def build(
         parameter.requires_grad_(False)
     for parameter in suffix.parameters():
         parameter.requires_grad_(True)
+
     transforms = weights.transforms()
     return Net(
         model=model,
