@@ -56,10 +56,10 @@ def read_file(revision: str, path: str) -> str:
         if not file.is_file():
             raise CompareError(f"{path} not found in the workspace; run `dvc repro` first")
         return file.read_text(encoding="utf-8")
-    shown = subprocess.run(["git", "show", f"{revision}:{path}"], capture_output=True)
-    if shown.returncode != 0:
+    git_show = subprocess.run(["git", "show", f"{revision}:{path}"], capture_output=True)
+    if git_show.returncode != 0:
         raise CompareError(f"{path} is not committed at {revision[:12]}; commit the run's outputs (dvc exp run does)")
-    return shown.stdout.decode("utf-8")
+    return git_show.stdout.decode("utf-8")
 
 
 def predictors(revision: str) -> set[str]:

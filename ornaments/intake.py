@@ -213,8 +213,8 @@ def _group_duplicates(
             for image in group:
                 skipped.append((_nfc(image.path), f"{LABEL_CONFLICT}: same image in classes {classes}"))
                 dropped.add(id(image))
-    kept = [image for image in images if id(image) not in dropped]
-    group_ids = {digest: number for number, digest in enumerate(dict.fromkeys(image.pixel_hash for image in kept))}
-    for image in kept:
+    remaining = [image for image in images if id(image) not in dropped]
+    group_ids = {digest: number for number, digest in enumerate(dict.fromkeys(image.pixel_hash for image in remaining))}
+    for image in remaining:
         image.group = group_ids[image.pixel_hash]
-    return kept, len(conflicts)
+    return remaining, len(conflicts)

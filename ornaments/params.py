@@ -154,35 +154,44 @@ def _check(value: Any, schema: Any, key: str) -> Any:
             name: _check(value[name], sub, f"{key}.{name}" if key else name)
             for name, sub in schema.items()
         }
+
     if isinstance(schema, MapOf):
         if not isinstance(value, dict) or not value:
             raise ParamsError(f"{key}: expected a non-empty mapping, got {value!r}")
         return {str(name): _check(item, schema.schema, f"{key}.{name}") for name, item in value.items()}
+
     if isinstance(schema, Choice):
         if value not in schema.options:
             raise ParamsError(
                 f"{key}: invalid value {value!r}; expected one of {', '.join(schema.options)}"
             )
         return value
+
     if schema is bool:
         if not isinstance(value, bool):
             raise ParamsError(f"{key}: expected true or false, got {value!r}")
         return value
+
     if schema is str:
         if not isinstance(value, str) or not value:
             raise ParamsError(f"{key}: expected a non-empty string, got {value!r}")
         return value
+
     if schema is float:
         return _number(value, key)
+
     if schema is Share:
         number = _number(value, key)
         if not 0.0 <= number <= 1.0:
             raise ParamsError(f"{key}: expected a number in [0, 1], got {value!r}")
         return number
+
     if schema is Positive:
         return _integer(value, key, 1)
+
     if schema is NonNegative:
         return _integer(value, key, 0)
+
     if schema is Colour:
         if isinstance(value, str):
             try:
@@ -198,12 +207,14 @@ def _check(value: Any, schema: Any, key: str) -> Any:
             if isinstance(channel, bool) or not isinstance(channel, int) or not 0 <= channel <= 255:
                 raise ParamsError(f"{key}: RGB values must be integers in [0, 255], got {value!r}")
         return tuple(value)
+
     if schema is CountsByClass:
         if value is None:
             return {}
         if not isinstance(value, dict):
             raise ParamsError(f"{key}: expected a mapping of class name to count, got {value!r}")
         return {str(name): _integer(count, f"{key}.{name}", 0) for name, count in value.items()}
+
     raise TypeError(f"no check for schema {schema!r}")
 
 

@@ -195,8 +195,8 @@ def test_dvc_set_param_keeps_comments(tmp_path):
 
     edited = path.read_text(encoding="utf-8")
     comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
-    kept = {line.strip() for line in edited.splitlines()}
-    lost = [comment for comment in comments if comment not in kept]
+    edited_lines = {line.strip() for line in edited.splitlines()}
+    lost = [comment for comment in comments if comment not in edited_lines]
     assert lost == []
     changed = params.load(path)
     assert changed["train"]["lr"] == 0.0001

@@ -69,8 +69,8 @@ def test_repro_writes_outputs_then_reruns_downstream(repo):
     assert isinstance(lr_change["new"], float)
     metrics_diff = json.loads(repo.dvc("metrics", "diff", "--json").stdout)
     assert "dvclive/train/resnet18/metrics.json" in metrics_diff
-    shown = json.loads(repo.dvc("exp", "show", "--json").stdout)
-    assert "metrics/resnet18.json" in json.dumps(shown)
+    experiments = json.loads(repo.dvc("exp", "show", "--json").stdout)
+    assert "metrics/resnet18.json" in json.dumps(experiments)
 
 
 def test_gradcam_param_reruns_no_training(repo):
@@ -86,8 +86,8 @@ def test_gradcam_param_reruns_no_training(repo):
 
 def test_confusion_plot_renders_class_names(repo):
     repo.dvc("repro", "evaluate@resnet18", "baseline")
-    shown = repo.dvc("plots", "show", "--json", "plots/resnet18/test_predictions.csv")
-    data = json.dumps(json.loads(shown.stdout))
+    plot_json = repo.dvc("plots", "show", "--json", "plots/resnet18/test_predictions.csv")
+    data = json.dumps(json.loads(plot_json.stdout))
     for label in DEMO_CLASSES:
         assert label in data
 
@@ -120,9 +120,9 @@ def test_queued_sweep_runs_in_parallel(repo):
         time.sleep(5)
     assert status.count("Success") == 2, status
 
-    shown = json.loads(repo.dvc("exp", "show", "--json").stdout)
+    experiments = json.loads(repo.dvc("exp", "show", "--json").stdout)
     rates = set()
-    for commit in shown:
+    for commit in experiments:
         for experiment in commit.get("experiments") or []:
             for revision in experiment["revs"]:
                 rates.add(revision["data"]["params"]["params.yaml"]["data"]["train"]["lr"])
